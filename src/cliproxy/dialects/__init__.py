@@ -1,0 +1,1 @@
+"""Wire dialects: one package per dialect, pure (no I/O, no provider names)."""

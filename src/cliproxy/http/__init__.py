@@ -1,0 +1,1 @@
+"""The only place upstream HTTP clients are built: pools, timeouts, proxies, URL overrides."""

@@ -1,0 +1,1 @@
+"""Logging with redaction, usage records and metrics."""

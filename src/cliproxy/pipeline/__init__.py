@@ -1,0 +1,1 @@
+"""The request pipeline: resolve → select credential → translate → call upstream → relay."""

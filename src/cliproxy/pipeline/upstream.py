@@ -1,0 +1,251 @@
+"""One upstream exchange: build the call, send it, and read the answer in the client's dialect.
+
+Passthrough streams are cut into whole SSE events and forwarded as bytes (model name swapped
+back, usage tapped on the side). Translated streams are decoded into events and fed to the
+translator's state machine. Either way memory per open stream stays flat: nothing accumulates
+beyond the partial event in hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import msgspec
+
+from cliproxy.dialects.ids import Action, Dialect
+from cliproxy.dialects.sse import EventSplitter, SSEDecoder, SSEOverflow
+from cliproxy.errors import Scope, UpstreamError
+from cliproxy.pipeline.count import local_count_body
+from cliproxy.pipeline.request import ClientRequest
+from cliproxy.providers.base import UpstreamCall
+from cliproxy.routing.payload import apply_payload_rules, has_rules
+from cliproxy.routing.registry import Route
+from cliproxy.routing.thinking import ThinkingRequest
+from cliproxy.translate.base import TranslateContext, UpstreamEvent, Usage
+from cliproxy.translate.passthrough import ModelRenamer
+from cliproxy.translate.select import translator_for
+from cliproxy.translate.usage_tap import StreamUsageTap
+
+if TYPE_CHECKING:
+    from cliproxy.app import AppState, Runtime
+
+log = logging.getLogger("cliproxy.upstream")
+_MAX_ERROR_BODY = 1 << 20
+_JSON = "application/json"
+
+
+def _garbage(provider: str, detail: str) -> UpstreamError:
+    return UpstreamError(f"upstream {provider} answered with an invalid response: {detail}",
+                         status=502, scope=Scope.TRANSIENT)
+
+
+class Exchange:
+    def __init__(self, *, route: Route, ctx: TranslateContext, translator: Any,
+                 resp: aiohttp.ClientResponse | None, upstream_stream: bool, local_body: bytes | None = None) -> None:
+        self.route = route
+        self.ctx = ctx
+        self.translator = translator
+        self.resp = resp
+        self.upstream_stream = upstream_stream
+        self.local_body = local_body
+        self.usage: Usage | None = None
+        self.passthrough = bool(getattr(translator, "is_passthrough", False))
+        self._splitter = EventSplitter()
+        self._decoder = SSEDecoder()
+        self._rename = ModelRenamer(ctx.upstream_model, ctx.client_model)
+        self._tap = StreamUsageTap(ctx.src) if self.passthrough else None
+        self._st = None if self.passthrough else translator.stream(ctx)
+        self._seq = 0
+
+    # ------------------------------------------------------------------ non-stream
+    async def read_all(self) -> tuple[bytes, str]:
+        if self.local_body is not None:
+            return self.local_body, _JSON
+        assert self.resp is not None
+        name = self.route.cred.provider
+        try:
+            if self.upstream_stream:
+                events = await self._collect_events()
+                from cliproxy.translate.select import assemble
+
+                body = assemble(self.route.provider.dialect, events)
+            else:
+                body = await self.resp.read()
+        except (TimeoutError, aiohttp.ClientError, ConnectionError) as exc:
+            raise self.stream_failure(exc) from exc
+        finally:
+            self.resp.release()
+        if self.ctx.action is Action.COUNT_TOKENS:
+            self._check_json(body, name)
+            return self.translator.count_tokens_response(self.ctx, body), _JSON
+        self._check_json(body, name)
+        out, self.usage = self.translator.response(self.ctx, body)
+        return out, _JSON
+
+    @staticmethod
+    def _check_json(body: bytes, name: str) -> None:
+        head = body.lstrip()[:1]
+        if head not in (b"{", b"["):
+            raise _garbage(name, f"expected JSON, got {body[:80]!r}")
+        try:
+            msgspec.json.decode(body)
+        except msgspec.DecodeError as exc:
+            raise _garbage(name, str(exc)) from exc
+
+    async def _collect_events(self) -> list[UpstreamEvent]:
+        assert self.resp is not None
+        dec = SSEDecoder()
+        events: list[UpstreamEvent] = []
+        async for chunk in self.resp.content.iter_any():
+            events.extend(dec.feed(chunk))
+        events.extend(dec.flush())
+        if not events:
+            raise _garbage(self.route.cred.provider, "empty stream")
+        return events
+
+    # ------------------------------------------------------------------ stream
+    def _convert(self, chunk: bytes) -> bytes:
+        if self.passthrough:
+            out = self._splitter.feed(chunk)
+            if out:
+                if self._rename:
+                    out = self._rename(out)
+                assert self._tap is not None
+                self._tap.feed(out)
+                self.usage = self._tap.usage
+            return out
+        assert self._st is not None
+        outs: list[bytes] = []
+        for ev in self._decoder.feed(chunk):
+            self._seq += 1
+            outs.extend(self._st.feed(ev))
+        self.usage = self._st.usage
+        return b"".join(outs)
+
+    def _finish(self) -> bytes:
+        if self.passthrough:
+            rest = self._splitter.flush()
+            if rest.strip():
+                rest = self._rename(rest) if self._rename else rest
+                return rest if rest.endswith(b"\n\n") else rest.rstrip(b"\n") + b"\n\n"
+            return b""
+        assert self._st is not None
+        outs: list[bytes] = []
+        for ev in self._decoder.flush():
+            outs.extend(self._st.feed(ev))
+        outs.extend(self._st.finish())
+        self.usage = self._st.usage
+        return b"".join(outs)
+
+    async def first_events(self) -> bytes:
+        """Read until the first client bytes exist. Failures here still fail over."""
+        assert self.resp is not None
+        ctype = self.resp.headers.get("Content-Type", "")
+        if "json" in ctype and "event-stream" not in ctype:
+            body = await self.resp.read()
+            self.resp.release()
+            raise self.route.provider.classify(502, body, self.resp.headers)
+        try:
+            async for chunk in self.resp.content.iter_any():
+                out = self._convert(chunk)
+                if out:
+                    return out
+            out = self._finish()
+        except (TimeoutError, aiohttp.ClientError, ConnectionError, SSEOverflow) as exc:
+            self.resp.release()
+            raise self.stream_failure(exc, before_first=True) from exc
+        if not out:
+            self.resp.release()
+            raise _garbage(self.route.cred.provider, "the stream ended before any event")
+        self._ended = True
+        return out
+
+    async def iter_rest(self) -> AsyncIterator[bytes]:
+        if getattr(self, "_ended", False):
+            return
+        assert self.resp is not None
+        async for chunk in self.resp.content.iter_any():
+            out = self._convert(chunk)
+            if out:
+                yield out
+        tail = self._finish()
+        if tail:
+            yield tail
+
+    def stream_failure(self, exc: BaseException, before_first: bool = False) -> UpstreamError:
+        name = self.route.cred.provider
+        if isinstance(exc, asyncio.TimeoutError):
+            return UpstreamError(f"upstream {name} stalled past the idle timeout", status=504,
+                                 scope=Scope.TRANSIENT)
+        what = "before the first event" if before_first else "mid-stream"
+        return UpstreamError(f"upstream {name} connection failed {what}: {exc.__class__.__name__} {exc}",
+                             status=502, scope=Scope.TRANSIENT)
+
+    def sequence_number(self) -> int:
+        return self._seq
+
+    async def close(self) -> None:
+        if self.resp is not None:
+            self.resp.close()
+
+
+async def open_exchange(state: AppState, rt: Runtime, req: ClientRequest, route: Route, base: str,
+                        upstream_model: str, thinking: ThinkingRequest | None) -> Exchange:
+    prov = route.provider
+    cred = route.cred
+    translator = translator_for(req.dialect, prov.dialect)
+    ctx = TranslateContext(src=req.dialect, dst=prov.dialect, action=req.action, client_model=base,
+                           upstream_model=upstream_model, stream=req.stream, client_body=req.body,
+                           query=dict(req.query))
+    body = translator.request(ctx)
+    if thinking is not None:
+        from cliproxy.translate.select import apply_thinking
+
+        body = apply_thinking(body, prov.dialect, thinking, route.entry.thinking)
+    if has_rules(rt.config.payload):
+        apply_payload_rules(rt.config.payload, body, original=req.body, protocol=prov.key.split(":")[0]
+                            if prov.key in ("claude", "gemini", "codex", "vertex") else str(prov.dialect),
+                            upstream_model=upstream_model, requested_model=base)
+    generate = req.action is Action.GENERATE
+    upstream_stream = generate and (req.stream or prov.always_stream)
+    call = UpstreamCall(req.action, upstream_model, body, upstream_stream, req.headers, req.query)
+    if req.action is Action.COUNT_TOKENS and not prov.count_upstream:
+        n = local_count_body(prov.dialect, body, upstream_model)
+        return Exchange(route=route, ctx=ctx, translator=translator, resp=None, upstream_stream=False,
+                        local_body=translator.count_tokens_response(ctx, local_count_response(prov.dialect, n)))
+    prov.patch_body(cred, call)
+    token = cred.secret if cred.tokens is None else await cred.tokens.access_token()
+    out = prov.build(cred, token, call)
+    url = state.http.rewrite(out.url)
+    session, proxy = state.http.session(cred.proxy_url)
+    try:
+        resp = await session.request(out.method, url, data=out.body, headers=out.headers, proxy=proxy,
+                                     timeout=state.http.timeout)
+    except TimeoutError as exc:
+        raise UpstreamError(f"upstream {cred.provider} did not answer in time", status=504,
+                            scope=Scope.TRANSIENT) from exc
+    except (aiohttp.ClientError, OSError) as exc:
+        raise UpstreamError(f"cannot reach upstream {cred.provider}: {exc}", status=502,
+                            scope=Scope.TRANSIENT) from exc
+    if resp.status >= 400:
+        try:
+            err_body = await resp.content.read(_MAX_ERROR_BODY)
+        except (TimeoutError, aiohttp.ClientError):
+            err_body = b""
+        finally:
+            resp.release()
+        raise prov.classify(resp.status, err_body, resp.headers)
+    return Exchange(route=route, ctx=ctx, translator=translator, resp=resp, upstream_stream=upstream_stream)
+
+
+def local_count_response(dialect: Dialect, n: int) -> bytes:
+    """An upstream-shaped count answer for a count computed locally."""
+    if dialect is Dialect.ANTHROPIC:
+        return msgspec.json.encode({"input_tokens": n})
+    if dialect in (Dialect.GEMINI, Dialect.GEMINI_CLI, Dialect.ANTIGRAVITY):
+        return msgspec.json.encode({"totalTokens": n})
+    return msgspec.json.encode({"input_tokens": n, "object": "response.input_tokens"})

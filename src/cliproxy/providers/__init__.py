@@ -1,0 +1,1 @@
+"""Upstream channels: endpoint, authentication, quirks and model catalog. No wire-format code."""

@@ -1,0 +1,1 @@
+"""Model registry and resolution, credential selection, cooldowns and retry policy."""

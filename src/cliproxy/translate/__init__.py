@@ -1,0 +1,1 @@
+"""Translation: passthrough when dialects match, an envelope pair, else the typed IR hub."""
