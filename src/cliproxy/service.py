@@ -39,18 +39,12 @@ class Service:
         return port
 
     def _on_config(self, loaded: Any) -> None:
-        from cliproxy.config.load import diff_configs, restart_needed
-
-        old = self.state.runtime.config
-        for key in restart_needed(old, loaded.config):
-            log.warning("config: %s changed; restart needed for it to take effect", key)
-        changes = diff_configs(old, loaded.config)
+        # the watcher already logged the diff, warnings and "restart needed"; apply the snapshot
         self.state.apply_config(loaded.config)
         self.loaded = loaded
-        log.info("config reloaded (%s)", ", ".join(changes) if changes else "no effective change")
 
     def _on_error(self, err: Exception) -> None:
-        log.error("config edit rejected, keeping the last good config:\n%s", err)
+        pass  # the watcher logs why the edit was rejected; the last good config stays in force
 
     def _on_auth_change(self, changed: set, removed: set) -> None:
         log.info("auth dir changed: %d updated, %d removed", len(changed), len(removed))

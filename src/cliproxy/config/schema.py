@@ -17,13 +17,13 @@ class _Base(msgspec.Struct, frozen=True, kw_only=True, rename="kebab", forbid_un
     pass
 
 
-class TLS(_Base):
+class TLS(_Base, frozen=True):
     enable: bool = False
     cert: str = ""
     key: str = ""
 
 
-class RemoteManagement(_Base):
+class RemoteManagement(_Base, frozen=True):
     allow_remote: bool = False
     secret_key: str = ""
     disable_control_panel: bool = False
@@ -31,30 +31,30 @@ class RemoteManagement(_Base):
     panel_github_repository: str = "https://github.com/router-for-me/Cli-Proxy-API-Management-Center"
 
 
-class Pprof(_Base):
+class Pprof(_Base, frozen=True):
     enable: bool = False
     addr: str = "127.0.0.1:8316"
 
 
-class QuotaExceeded(_Base):
+class QuotaExceeded(_Base, frozen=True):
     switch_project: bool = False
     switch_preview_model: bool = False
     antigravity_credits: bool = False
 
 
-class Routing(_Base):
+class Routing(_Base, frozen=True):
     strategy: str = "round-robin"
     session_affinity: bool = False
     session_affinity_ttl: str = "1h"
     claude_code_session_affinity: bool = False
 
 
-class Streaming(_Base):
+class Streaming(_Base, frozen=True):
     keepalive_seconds: int = 0
     bootstrap_retries: int = 0
 
 
-class ClaudeHeaderDefaults(_Base):
+class ClaudeHeaderDefaults(_Base, frozen=True):
     user_agent: str = ""
     package_version: str = ""
     runtime_version: str = ""
@@ -64,12 +64,12 @@ class ClaudeHeaderDefaults(_Base):
     stabilize_device_profile: bool = False
 
 
-class CodexHeaderDefaults(_Base):
+class CodexHeaderDefaults(_Base, frozen=True):
     user_agent: str = ""
     beta_features: str = ""
 
 
-class KiroFingerprint(_Base):
+class KiroFingerprint(_Base, frozen=True):
     oidc_sdk_version: str = ""
     runtime_sdk_version: str = ""
     streaming_sdk_version: str = ""
@@ -80,14 +80,14 @@ class KiroFingerprint(_Base):
     kiro_hash: str = ""
 
 
-class ModelAlias(_Base):
+class ModelAlias(_Base, frozen=True):
     """``models[]`` entry of an API-key block: expose upstream ``name`` as ``alias``."""
 
     name: str = ""
     alias: str = ""
 
 
-class ThinkingSupport(_Base):
+class ThinkingSupport(_Base, frozen=True):
     levels: tuple[str, ...] = ()
     min: int | None = None
     max: int | None = None
@@ -95,13 +95,13 @@ class ThinkingSupport(_Base):
     dynamic_allowed: bool = False
 
 
-class CompatModel(_Base):
+class CompatModel(_Base, frozen=True):
     name: str = ""
     alias: str = ""
     thinking: ThinkingSupport | None = None
 
 
-class Cloak(_Base):
+class Cloak(_Base, frozen=True):
     """Parsed for compatibility only: cliproxy never disguises traffic (see README)."""
 
     mode: str = "auto"
@@ -122,29 +122,29 @@ class _KeyBlock(_Base):
     disabled: bool = False
 
 
-class GeminiKey(_KeyBlock):
+class GeminiKey(_KeyBlock, frozen=True):
     pass
 
 
-class VertexKey(_KeyBlock):
+class VertexKey(_KeyBlock, frozen=True):
     pass
 
 
-class ClaudeKey(_KeyBlock):
+class ClaudeKey(_KeyBlock, frozen=True):
     cloak: Cloak | None = None
     experimental_cch_signing: bool = False
 
 
-class CodexKey(_KeyBlock):
+class CodexKey(_KeyBlock, frozen=True):
     websockets: bool = False
 
 
-class CompatKeyEntry(_Base):
+class CompatKeyEntry(_Base, frozen=True):
     api_key: str = ""
     proxy_url: str = ""
 
 
-class OpenAICompat(_Base):
+class OpenAICompat(_Base, frozen=True):
     name: str = ""
     base_url: str = ""
     priority: int = 0
@@ -156,7 +156,7 @@ class OpenAICompat(_Base):
     excluded_models: tuple[str, ...] = ()
 
 
-class KiroEntry(_Base):
+class KiroEntry(_Base, frozen=True):
     token_file: str = ""
     access_token: str = ""
     refresh_token: str = ""
@@ -168,18 +168,18 @@ class KiroEntry(_Base):
     preferred_endpoint: str = ""
 
 
-class AmpMapping(_Base):
+class AmpMapping(_Base, frozen=True):
     from_: str = msgspec.field(default="", name="from")
     to: str = ""
     regex: bool = False
 
 
-class AmpUpstreamKeys(_Base):
+class AmpUpstreamKeys(_Base, frozen=True):
     upstream_api_key: str = ""
     api_keys: tuple[str, ...] = ()
 
 
-class Ampcode(_Base):
+class Ampcode(_Base, frozen=True):
     upstream_url: str = ""
     upstream_api_key: str = ""
     upstream_api_keys: tuple[AmpUpstreamKeys, ...] = ()
@@ -188,28 +188,28 @@ class Ampcode(_Base):
     force_model_mappings: bool = False
 
 
-class OAuthAlias(_Base):
+class OAuthAlias(_Base, frozen=True):
     name: str = ""
     alias: str = ""
     fork: bool = False
 
 
-class PayloadModel(_Base):
+class PayloadModel(_Base, frozen=True):
     name: str = ""
     protocol: str = ""
 
 
-class PayloadRule(_Base):
+class PayloadRule(_Base, frozen=True):
     models: tuple[PayloadModel, ...] = ()
     params: dict[str, Any] = {}
 
 
-class PayloadFilterRule(_Base):
+class PayloadFilterRule(_Base, frozen=True):
     models: tuple[PayloadModel, ...] = ()
     params: tuple[str, ...] = ()
 
 
-class Payload(_Base):
+class Payload(_Base, frozen=True):
     default: tuple[PayloadRule, ...] = ()
     default_raw: tuple[PayloadRule, ...] = ()
     override: tuple[PayloadRule, ...] = ()
@@ -217,7 +217,7 @@ class Payload(_Base):
     filter: tuple[PayloadFilterRule, ...] = ()
 
 
-class Config(_Base):
+class Config(_Base, frozen=True):
     """One immutable config snapshot. Defaults are CLIProxyAPI's *code* defaults."""
 
     host: str = ""

@@ -99,11 +99,25 @@ class Pipeline:
 
         wait, quota = self._earliest(sel, routes)
         providers = ",".join(rt.registry.providers_for(base))
-        if quota and wait and (last_err is None or last_err.status == 429):
+        if quota and wait and last_err is None:
             raise ModelCooldown(base, providers, wait)
         if last_err is not None:
+            # the upstream's own explanation is the most useful one; add when to come back
+            if last_err.status == 429 and wait and "Retry-After" not in last_err.headers:
+                last_err.headers["Retry-After"] = str(max(1, int(wait + 0.999)))
             raise last_err
-        raise NoCredential(f"no auth available (providers={providers}, model={base})")
+        detail = self._blocked_detail(routes)
+        raise NoCredential(f"no auth available (providers={providers}, model={base})"
+                           + (f": every credential is cooling down for another {wait:.0f}s after errors"
+                              f" ({detail})" if wait else ""))
+
+    def _blocked_detail(self, routes: list[Route]) -> str:
+        for r in routes:
+            for m in r.entry.upstream:
+                st = self.state.book.peek(r.cred.id, m)
+                if st is not None and st.last_error:
+                    return f"last error: {st.last_error}"
+        return "no error recorded"
 
     @staticmethod
     def _earliest(sel, routes: list[Route]) -> tuple[float | None, bool]:

@@ -28,7 +28,7 @@ from cliproxy.routing.thinking import ThinkingRequest
 from cliproxy.translate.base import TranslateContext, UpstreamEvent, Usage
 from cliproxy.translate.passthrough import ModelRenamer
 from cliproxy.translate.select import translator_for
-from cliproxy.translate.usage_tap import StreamUsageTap
+from cliproxy.translate.usage_tap import StreamUsageTap, usage_from_obj
 
 if TYPE_CHECKING:
     from cliproxy.app import AppState, Runtime
@@ -36,6 +36,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("cliproxy.upstream")
 _MAX_ERROR_BODY = 1 << 20
 _JSON = "application/json"
+
+
+def _looks_like_sse(events: bytes) -> bool:
+    """The first event of a passthrough stream must be SSE fields, not an HTML page or binary."""
+    head = events.lstrip(b"\r\n")[:6]
+    return head.startswith((b"data:", b"event:", b":", b"id:", b"retry:"))
 
 
 def _garbage(provider: str, detail: str) -> UpstreamError:
@@ -79,22 +85,21 @@ class Exchange:
             raise self.stream_failure(exc) from exc
         finally:
             self.resp.release()
+        obj = self._check_json(body, name)
         if self.ctx.action is Action.COUNT_TOKENS:
-            self._check_json(body, name)
             return self.translator.count_tokens_response(self.ctx, body), _JSON
-        self._check_json(body, name)
+        if self.passthrough:  # one decode serves validation and the usage tap
+            self.usage = usage_from_obj(self.ctx.src, obj)
+            return (self._rename(body) if self._rename else body), _JSON
         out, self.usage = self.translator.response(self.ctx, body)
         return out, _JSON
 
     @staticmethod
-    def _check_json(body: bytes, name: str) -> None:
-        head = body.lstrip()[:1]
-        if head not in (b"{", b"["):
-            raise _garbage(name, f"expected JSON, got {body[:80]!r}")
+    def _check_json(body: bytes, name: str) -> Any:
         try:
-            msgspec.json.decode(body)
+            return msgspec.json.decode(body)
         except msgspec.DecodeError as exc:
-            raise _garbage(name, str(exc)) from exc
+            raise _garbage(name, f"expected JSON ({exc}), got {body[:80]!r}") from exc
 
     async def _collect_events(self) -> list[UpstreamEvent]:
         assert self.resp is not None
@@ -144,17 +149,24 @@ class Exchange:
     async def first_events(self) -> bytes:
         """Read until the first client bytes exist. Failures here still fail over."""
         assert self.resp is not None
-        ctype = self.resp.headers.get("Content-Type", "")
-        if "json" in ctype and "event-stream" not in ctype:
-            body = await self.resp.read()
+        ctype = self.resp.headers.get("Content-Type", "").lower()
+        if ctype and "event-stream" not in ctype:
+            # a stream was asked for and something else came back: an error object or garbage
+            body = await self.resp.content.read(_MAX_ERROR_BODY)
             self.resp.release()
-            raise self.route.provider.classify(502, body, self.resp.headers)
+            if "json" in ctype and body.lstrip()[:1] == b"{":
+                raise self.route.provider.classify(502, body, self.resp.headers)
+            raise _garbage(self.route.cred.provider, f"expected an event stream, got {ctype}: {body[:80]!r}")
         try:
             async for chunk in self.resp.content.iter_any():
                 out = self._convert(chunk)
                 if out:
+                    if self.passthrough and not _looks_like_sse(out):
+                        raise _garbage(self.route.cred.provider, f"not an event stream: {out[:80]!r}")
                     return out
             out = self._finish()
+            if out and self.passthrough and not _looks_like_sse(out):
+                raise _garbage(self.route.cred.provider, f"not an event stream: {out[:80]!r}")
         except (TimeoutError, aiohttp.ClientError, ConnectionError, SSEOverflow) as exc:
             self.resp.release()
             raise self.stream_failure(exc, before_first=True) from exc
@@ -207,8 +219,7 @@ async def open_exchange(state: AppState, rt: Runtime, req: ClientRequest, route:
 
         body = apply_thinking(body, prov.dialect, thinking, route.entry.thinking)
     if has_rules(rt.config.payload):
-        apply_payload_rules(rt.config.payload, body, original=req.body, protocol=prov.key.split(":")[0]
-                            if prov.key in ("claude", "gemini", "codex", "vertex") else str(prov.dialect),
+        apply_payload_rules(rt.config.payload, body, original=req.body, protocol=prov.protocol,
                             upstream_model=upstream_model, requested_model=base)
     generate = req.action is Action.GENERATE
     upstream_stream = generate and (req.stream or prov.always_stream)

@@ -84,6 +84,7 @@ class Provider(Protocol):
     dialect: Dialect
     always_stream: bool  # the upstream only answers streams; non-stream clients get it assembled
     count_upstream: bool  # the upstream has a count-tokens endpoint
+    protocol: str  # the format name payload rules match on: openai, claude, gemini, codex, ...
 
     def default_models(self, cred: Credential) -> tuple[ModelEntry, ...]: ...
 

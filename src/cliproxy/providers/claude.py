@@ -37,6 +37,7 @@ class ClaudeProvider:
     dialect = Dialect.ANTHROPIC
     always_stream = False
     count_upstream = True
+    protocol = "claude"
 
     def __init__(self, *, user_agent: str = "") -> None:
         self._ua = honest_user_agent(user_agent)

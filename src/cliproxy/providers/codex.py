@@ -56,6 +56,7 @@ class CodexProvider:
     dialect = Dialect.OPENAI_RESPONSES
     always_stream = True
     count_upstream = False
+    protocol = "codex"
 
     def __init__(self, *, user_agent: str = "") -> None:
         self._ua = honest_user_agent(user_agent)

@@ -41,6 +41,7 @@ class GeminiProvider:
     dialect = Dialect.GEMINI
     always_stream = False
     count_upstream = True
+    protocol = "gemini"
     _path_prefix = "/v1beta/models/"
     _default_base = GEMINI_BASE
 

@@ -27,6 +27,7 @@ class OpenAICompatProvider:
     dialect = Dialect.OPENAI_CHAT
     always_stream = False
     count_upstream = False
+    protocol = "openai"
 
     def __init__(self, key: str, *, user_agent: str = "") -> None:
         self.key = key

@@ -60,7 +60,8 @@ class ResponsesWebsocket:
         turn = request.headers.get("x-codex-turn-state")
         if turn:
             headers["x-codex-turn-state"] = turn
-        ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=64 * 1024 * 1024, headers=headers)
+        ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=64 * 1024 * 1024)
+        ws.headers.update(headers)
         await ws.prepare(request)
         conn = _Conn()
         async for msg in ws:

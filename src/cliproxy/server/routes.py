@@ -48,8 +48,11 @@ class MiscHandlers:
     async def root(self, request: web.Request) -> web.Response:
         return json_response(_ROOT)
 
-    async def options(self, request: web.Request) -> web.Response:
-        return web.Response(status=204, headers=_CORS_PREFLIGHT)
+    async def fallback(self, request: web.Request) -> web.Response:
+        """CORS preflight for any path; 404 (like upstream) for anything else unknown."""
+        if request.method == "OPTIONS":
+            return web.Response(status=204, headers=_CORS_PREFLIGHT)
+        return web.Response(status=404, text="404 page not found", headers={"Access-Control-Allow-Origin": "*"})
 
     async def swallow(self, request: web.Request) -> web.Response:
         await request.read()
@@ -146,4 +149,4 @@ def build_routes(app: web.Application, state: AppState) -> None:
     r.add_post("/v1/models/{tail:.+}", misc.v1_models_post)
     r.add_post("/v1internal:{method}", misc.v1internal)
     r.add_post("/api/event_logging/batch", misc.swallow)
-    r.add_route("OPTIONS", "/{tail:.*}", misc.options)
+    r.add_route("*", "/{tail:.*}", misc.fallback)
