@@ -15,6 +15,7 @@ from aiohttp import web
 
 from cliproxy.app import AppState, Runtime
 from cliproxy.dialects.ids import Action, Dialect
+from cliproxy.dialects.sse import SSEDecoder
 from cliproxy.errors import BadRequest, NotFound, ProxyError
 from cliproxy.pipeline.request import ClientRequest, NonStreamOutcome, Outcome, StreamOutcome
 from cliproxy.server import legacy
@@ -188,6 +189,42 @@ class InferenceHandlers:
         if method not in ("generateContent", "streamGenerateContent", "countTokens"):
             return error_response(Dialect.GEMINI, NotFound(f"method {method} is not supported"))
         return await self.serve(request, Dialect.GEMINI, gemini_parser(model.removeprefix("models/"), method))
+
+    async def gemini_internal(self, request: web.Request, method: str) -> web.StreamResponse:
+        def parse(body: dict[str, Any], req: web.Request) -> ClientRequest:
+            model = expect(body, "model", str, required=True, what="the Code Assist envelope's model")
+            inner = expect(body, "request", dict, required=True, what="the Code Assist envelope's request")
+            creq = gemini_parser(model.removeprefix("models/"), method)(dict(inner), req)
+            creq.endpoint = f"POST /v1internal:{method}"
+            return creq
+
+        transform = None if method == "countTokens" else _wrap_internal
+        return await self.serve(request, Dialect.GEMINI, parse, transform=transform)
+
+
+def _wrap_internal(out: Outcome) -> Outcome:
+    """Gemini answers → the Code Assist envelope ``{"response": …}`` (non-stream and SSE)."""
+    if isinstance(out, NonStreamOutcome):
+        out.body = b'{"response":' + out.body + b"}"
+        return out
+    assert isinstance(out, StreamOutcome)
+
+    def wrap(chunk: bytes) -> bytes:
+        out = []
+        for ev in SSEDecoder().feed(chunk + b"\n\n"):  # chunks are whole events
+            if ev.data and ev.data != b"[DONE]":
+                out.append(b'data: {"response":' + ev.data + b"}\n\n")
+        return b"".join(out)
+
+    rest = out.rest
+
+    async def gen():
+        async for chunk in rest:
+            yield wrap(chunk)
+
+    out.first = wrap(out.first)
+    out.rest = gen()
+    return out
 
 
 def _to_completion(out: Outcome) -> Outcome:

@@ -113,14 +113,26 @@ class MiscHandlers:
     async def v1_models_post(self, request: web.Request) -> web.StreamResponse:
         return await self.inference.gemini_post(request)
 
-    async def v1internal(self, request: web.Request) -> web.Response:
+    async def v1internal(self, request: web.Request) -> web.StreamResponse:
+        """Gemini CLI's internal protocol, opt-in and loopback-only as upstream has it.
+
+        ``:generateContent`` / ``:streamGenerateContent`` / ``:countTokens`` are served by the
+        proxy: the ``{model, project, request}`` envelope is unwrapped, routed like any Gemini
+        request, and each answer is wrapped back as ``{"response": …}``. Unlike upstream, the
+        client key is still required when ``api-keys`` is set (upstream skips it here).
+        """
         cfg = self.state.runtime.config
-        host = (request.host or "").split(":")[0]
-        if not cfg.enable_gemini_cli_endpoint or not is_loopback(request.remote) or host not in ("127.0.0.1", "localhost"):
+        host = (request.host or "").rsplit(":", 1)[0].strip("[]")
+        if not cfg.enable_gemini_cli_endpoint or not is_loopback(request.remote) \
+                or host not in ("127.0.0.1", "localhost", "::1"):
             return json_response(msgspec.json.encode(
                 {"error": {"message": "Gemini CLI endpoint is disabled", "type": "forbidden"}}), 403)
-        return error_response(Dialect.GEMINI, NotFound(
-            "the /v1internal endpoint needs a Gemini CLI account (cliproxy login gemini-cli)"))
+        method = request.match_info["method"]
+        if method not in ("generateContent", "streamGenerateContent", "countTokens"):
+            return error_response(Dialect.GEMINI, NotFound(
+                f"v1internal:{method} needs a Gemini CLI account; this proxy serves generateContent, "
+                "streamGenerateContent and countTokens"))
+        return await self.inference.gemini_internal(request, method)
 
 
 def build_routes(app: web.Application, state: AppState) -> None:
