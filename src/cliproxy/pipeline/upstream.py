@@ -222,7 +222,9 @@ async def open_exchange(state: AppState, rt: Runtime, req: ClientRequest, route:
         apply_payload_rules(rt.config.payload, body, original=req.body, protocol=prov.protocol,
                             upstream_model=upstream_model, requested_model=base)
     generate = req.action is Action.GENERATE
-    upstream_stream = generate and (req.stream or prov.always_stream)
+    # a translator may ask for a stream even for a non-stream client (it assembles the answer;
+    # e.g. Claude upstreams keep tool calls intact that way): honour the body's own flag
+    upstream_stream = generate and (req.stream or prov.always_stream or body.get("stream") is True)
     call = UpstreamCall(req.action, upstream_model, body, upstream_stream, req.headers, req.query)
     if req.action is Action.COUNT_TOKENS and not prov.count_upstream:
         n = local_count_body(prov.dialect, body, upstream_model)

@@ -191,7 +191,10 @@ def _error_message(body: bytes) -> str:
     if isinstance(obj, dict):
         err = obj.get("error", obj)
         if isinstance(err, dict):
-            return str(err.get("message") or err.get("type") or "")[:1000]
+            msg = err.get("message") or err.get("detail") or err.get("type") or ""
+            if isinstance(msg, list):  # FastAPI-style {"detail": [{"msg": ...}]}
+                msg = "; ".join(str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in msg)
+            return str(msg)[:1000]
         if isinstance(err, str):
             return err[:1000]
     return ""
