@@ -46,12 +46,14 @@ class ProxyServer:
 
             loaded = load_config(self._path)
             state = AppState(loaded.config, config_path=str(self._path))
+            # accounts only when the test names an auth dir: never read the real ~/.cli-proxy-api
             self.service = Service(state, loaded, host="127.0.0.1", port=0, watch=True,
-                                   debounce_ms=self._debounce)
+                                   debounce_ms=self._debounce, accounts=bool(loaded.config.auth_dir))
         else:
             cfg = config_from(self._config or {})
             state = AppState(cfg)
-            self.service = Service(state, None, host="127.0.0.1", port=0, watch=False)
+            self.service = Service(state, None, host="127.0.0.1", port=0, watch=False,
+                                   accounts=bool(cfg.auth_dir))
         return await self.service.start()
 
     @property

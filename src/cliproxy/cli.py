@@ -44,9 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
     csub = c.add_subparsers(dest="config_cmd", required=True)
     chk = csub.add_parser("check", help="validate a config file and print every problem")
     chk.add_argument("path", nargs="?")
-    m = sub.add_parser("models", help="list the models the config exposes")
+    m = sub.add_parser("models", help="list the models the config and the logged-in accounts expose")
     m.add_argument("--config", dest="sub_config")
     m.add_argument("--json", action="store_true")
+    from cliproxy import cli_accounts
+
+    cli_accounts.add_upstream_flags(p)
+    cli_accounts.add_subparsers(sub)
     return p
 
 
@@ -65,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
         return run_check(args.path or cfg_path or "config.yaml")
     if args.cmd == "models":
         return _models(cfg_path, as_json=args.json)
+    from cliproxy import cli_accounts
+
+    if args.cmd == "login" or cli_accounts.upstream_login(args):
+        return cli_accounts.run_login(args)
+    if args.cmd == "accounts":
+        return cli_accounts.run_accounts(args)
     return _serve(cfg_path, args.log_level)
 
 

@@ -312,9 +312,10 @@ class ConfigWatcher:
 
     @staticmethod
     def _resolve_auth_dir(loaded: LoadedConfig | None) -> Path | None:
-        if loaded is None or not loaded.config.auth_dir:
+        if loaded is None:
             return None
-        return Path(os.path.abspath(loaded.config.auth_dir))
+        # CLIProxyAPI's default when empty; "~" expanded (the template writes "~/.cli-proxy-api")
+        return Path(os.path.abspath(Path(loaded.config.auth_dir or "~/.cli-proxy-api").expanduser()))
 
     @staticmethod
     def _scan(directory: Path | None) -> set[Path]:

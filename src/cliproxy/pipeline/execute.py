@@ -22,14 +22,7 @@ import aiohttp
 
 from cliproxy.dialects.errors import render_stream_error
 from cliproxy.dialects.ids import Action, Dialect
-from cliproxy.errors import (
-    ModelCooldown,
-    NoCredential,
-    NoProvider,
-    ProxyError,
-    Scope,
-    UpstreamError,
-)
+from cliproxy.errors import ModelCooldown, NoCredential, NoProvider, ProxyError, Scope, UpstreamError
 from cliproxy.pipeline.affinity import session_key
 from cliproxy.pipeline.request import ClientRequest, NonStreamOutcome, Outcome, Served, StreamOutcome
 from cliproxy.pipeline.upstream import Exchange, open_exchange

@@ -232,25 +232,37 @@ async def open_exchange(state: AppState, rt: Runtime, req: ClientRequest, route:
                         local_body=translator.count_tokens_response(ctx, local_count_response(prov.dialect, n)))
     prov.patch_body(cred, call)
     token = cred.secret if cred.tokens is None else await cred.tokens.access_token()
-    out = prov.build(cred, token, call)
-    url = state.http.rewrite(out.url)
     session, proxy = state.http.session(cred.proxy_url)
-    try:
-        resp = await session.request(out.method, url, data=out.body, headers=out.headers, proxy=proxy,
-                                     timeout=state.http.timeout)
-    except TimeoutError as exc:
-        raise UpstreamError(f"upstream {cred.provider} did not answer in time", status=504,
-                            scope=Scope.TRANSIENT) from exc
-    except (aiohttp.ClientError, OSError) as exc:
-        raise UpstreamError(f"cannot reach upstream {cred.provider}: {exc}", status=502,
-                            scope=Scope.TRANSIENT) from exc
-    if resp.status >= 400:
+    # a provider may offer several endpoints in fallback order (Antigravity: daily, then prod)
+    bases: tuple[str, ...] = prov.endpoint_bases(cred) if hasattr(prov, "endpoint_bases") else ("",)
+    for i, base in enumerate(bases):
+        last = i == len(bases) - 1
+        out = prov.build(cred, token, call, base=base) if base else prov.build(cred, token, call)
+        try:
+            resp = await session.request(out.method, state.http.rewrite(out.url), data=out.body,
+                                         headers=out.headers, proxy=proxy, timeout=state.http.timeout)
+        except TimeoutError as exc:
+            if not last:
+                continue
+            raise UpstreamError(f"upstream {cred.provider} did not answer in time", status=504,
+                                scope=Scope.TRANSIENT) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            if not last:
+                continue
+            raise UpstreamError(f"cannot reach upstream {cred.provider}: {exc}", status=502,
+                                scope=Scope.TRANSIENT) from exc
+        if resp.status < 400:
+            break
         try:
             err_body = await resp.content.read(_MAX_ERROR_BODY)
         except (TimeoutError, aiohttp.ClientError):
             err_body = b""
         finally:
             resp.release()
+        if not last and prov.try_next_base(resp.status, err_body):  # type: ignore[attr-defined]
+            log.info("upstream %s endpoint %s answered %d; trying the next endpoint", cred.provider, base,
+                     resp.status)
+            continue
         raise prov.classify(resp.status, err_body, resp.headers)
     return Exchange(route=route, ctx=ctx, translator=translator, resp=resp, upstream_stream=upstream_stream)
 

@@ -15,6 +15,9 @@ BUILTIN: dict[str, str] = {
     "gemini": "cliproxy.providers.gemini:GeminiProvider",
     "vertex": "cliproxy.providers.gemini:VertexKeyProvider",
     "codex": "cliproxy.providers.codex:CodexProvider",
+    "gemini-cli": "cliproxy.providers.gemini_cli:GeminiCliProvider",
+    "antigravity": "cliproxy.providers.antigravity:AntigravityProvider",
+    "claude-oauth": "cliproxy.providers.claude_oauth:ClaudeOAuthProvider",
 }
 
 
