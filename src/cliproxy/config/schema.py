@@ -110,7 +110,7 @@ class Cloak(_Base, frozen=True):
     cache_user_id: bool = False
 
 
-class _KeyBlock(_Base):
+class _KeyBlock(_Base, frozen=True):
     api_key: str = ""
     priority: int = 0
     prefix: str = ""

@@ -45,9 +45,9 @@ def session_key(headers: Mapping[str, str], body: Mapping[str, Any]) -> str:
     conv = body.get("conversation_id") or body.get("prompt_cache_key")
     if isinstance(conv, str) and conv:
         return "conv:" + conv
-    h = hashlib.sha256()
+    digest = hashlib.sha256()
     system = body.get("system") or body.get("instructions") or body.get("systemInstruction") or ""
-    h.update(_first_text(system).encode() if not isinstance(system, dict) else
+    digest.update(_first_text(system).encode() if not isinstance(system, dict) else
              msgspec.json.encode(system))
     turns = body.get("messages") or body.get("input") or body.get("contents") or []
     if isinstance(turns, list):
@@ -57,13 +57,13 @@ def session_key(headers: Mapping[str, str], body: Mapping[str, Any]) -> str:
                 continue
             role = t.get("role")
             if role in ("system", "developer"):
-                h.update(_first_text(t.get("content")).encode())
+                digest.update(_first_text(t.get("content")).encode())
                 continue
-            h.update(str(role).encode())
-            h.update(_first_text(t.get("content") or t.get("parts")).encode())
+            digest.update(str(role).encode())
+            digest.update(_first_text(t.get("content") or t.get("parts")).encode())
             seen += 1
             if seen >= 2:
                 break
     elif isinstance(turns, str):
-        h.update(turns.encode())
-    return "hash:" + h.hexdigest()[:32]
+        digest.update(turns.encode())
+    return "hash:" + digest.hexdigest()[:32]

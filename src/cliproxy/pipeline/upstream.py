@@ -237,7 +237,7 @@ async def open_exchange(state: AppState, rt: Runtime, req: ClientRequest, route:
     bases: tuple[str, ...] = prov.endpoint_bases(cred) if hasattr(prov, "endpoint_bases") else ("",)
     for i, base in enumerate(bases):
         last = i == len(bases) - 1
-        out = prov.build(cred, token, call, base=base) if base else prov.build(cred, token, call)
+        out = prov.build(cred, token, call, base=base) if base else prov.build(cred, token, call)  # type: ignore[call-arg]
         try:
             resp = await session.request(out.method, state.http.rewrite(out.url), data=out.body,
                                          headers=out.headers, proxy=proxy, timeout=state.http.timeout)

@@ -137,7 +137,7 @@ class InferenceHandlers:
             nka = float(rt.config.nonstream_keepalive_interval or 0)
             if nka > 0 and not creq.stream:
                 resp = await run_with_nonstream_keepalive(
-                    request, dialect, nka, lambda: self._run(creq, rt, transform))  # type: ignore[arg-type]
+                    request, dialect, nka, lambda: self._run(creq, rt, transform))
             else:
                 out = await self._run(creq, rt, transform)
                 resp = await write_outcome(request, dialect, out, keepalive=ka, gemini_array=gemini_array)

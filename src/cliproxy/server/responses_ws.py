@@ -91,8 +91,8 @@ class ResponsesWebsocket:
             body = dict(conn.last_body)
             body["input"] = conn.transcript + _as_items(obj.get("input"))
         elif typ == "response.create":
-            body = obj.get("response") if isinstance(obj.get("response"), dict) else obj
-            body = dict(body)
+            inner = obj.get("response")
+            body = dict(inner if isinstance(inner, dict) else obj)
             prev = body.pop("previous_response_id", None)
             if prev and prev == conn.last_id:
                 body["input"] = conn.transcript + _as_items(body.get("input"))

@@ -76,9 +76,10 @@ class Server:
         site = web.TCPSite(self.runner, host, self.port, ssl_context=ssl_context(cfg), reuse_address=True,
                            backlog=2048)
         await site.start()
-        sock = site._server.sockets[0] if site._server and site._server.sockets else None  # type: ignore[union-attr]
-        if sock is not None:
-            self.port = sock.getsockname()[1]
+        server = site._server
+        sockets = getattr(server, "sockets", None) if server is not None else None
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
         return self.port
 
     async def stop(self) -> None:

@@ -84,7 +84,8 @@ def assemble_responses(events: Iterable[UpstreamEvent]) -> bytes:
 def _stream_error(obj: Mapping[str, Any]) -> Exception:
     from cliproxy.errors import Scope, UpstreamError
 
-    err = obj.get("error") if isinstance(obj.get("error"), dict) else obj
+    e = obj.get("error")
+    err: Mapping[str, Any] = e if isinstance(e, dict) else obj
     status = int(obj.get("status") or 502)
     return UpstreamError(str(err.get("message") or "upstream stream error"), status=status,
                          scope=Scope.TRANSIENT if status >= 500 else Scope.CREDENTIAL,
