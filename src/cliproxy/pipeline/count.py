@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from cliproxy.dialects.ids import Dialect
 
 
-def local_count_body(dialect: Dialect, body: dict[str, Any], model: str) -> int:
-    from cliproxy.translate.tokens import count_request_tokens
+@lru_cache(maxsize=1)
+def _counter() -> Any:
+    from cliproxy.translate.tokens import Counter
 
-    return count_request_tokens(dialect, body, model)
+    return Counter()  # built once: loading an encoding is not free
+
+
+def local_count_answer(dialect: Dialect, body: dict[str, Any], model: str) -> bytes:
+    """Count the client's request in its own dialect and answer in that dialect's shape."""
+    from cliproxy.translate.tokens import count_request, count_tokens_body
+
+    return count_tokens_body(dialect, count_request(dialect, body, _counter()).tokens)

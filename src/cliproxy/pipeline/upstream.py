@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import msgspec
 
-from cliproxy.dialects.ids import Action, Dialect
+from cliproxy.dialects.ids import Action
 from cliproxy.dialects.sse import EventSplitter, SSEDecoder, SSEOverflow
 from cliproxy.errors import Scope, UpstreamError
-from cliproxy.pipeline.count import local_count_body
+from cliproxy.pipeline.count import local_count_answer
 from cliproxy.pipeline.request import ClientRequest
 from cliproxy.providers.base import UpstreamCall
 from cliproxy.routing.payload import apply_payload_rules, has_rules
@@ -227,9 +227,9 @@ async def open_exchange(state: AppState, rt: Runtime, req: ClientRequest, route:
     upstream_stream = generate and (req.stream or prov.always_stream or body.get("stream") is True)
     call = UpstreamCall(req.action, upstream_model, body, upstream_stream, req.headers, req.query)
     if req.action is Action.COUNT_TOKENS and not prov.count_upstream:
-        n = local_count_body(prov.dialect, body, upstream_model)
+        # no count endpoint upstream: count the client's own request locally, answer in its dialect
         return Exchange(route=route, ctx=ctx, translator=translator, resp=None, upstream_stream=False,
-                        local_body=translator.count_tokens_response(ctx, local_count_response(prov.dialect, n)))
+                        local_body=local_count_answer(req.dialect, req.body, upstream_model))
     prov.patch_body(cred, call)
     token = cred.secret if cred.tokens is None else await cred.tokens.access_token()
     session, proxy = state.http.session(cred.proxy_url)
@@ -265,12 +265,3 @@ async def open_exchange(state: AppState, rt: Runtime, req: ClientRequest, route:
             continue
         raise prov.classify(resp.status, err_body, resp.headers)
     return Exchange(route=route, ctx=ctx, translator=translator, resp=resp, upstream_stream=upstream_stream)
-
-
-def local_count_response(dialect: Dialect, n: int) -> bytes:
-    """An upstream-shaped count answer for a count computed locally."""
-    if dialect is Dialect.ANTHROPIC:
-        return msgspec.json.encode({"input_tokens": n})
-    if dialect in (Dialect.GEMINI, Dialect.GEMINI_CLI, Dialect.ANTIGRAVITY):
-        return msgspec.json.encode({"totalTokens": n})
-    return msgspec.json.encode({"input_tokens": n, "object": "response.input_tokens"})
