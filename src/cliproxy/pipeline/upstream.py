@@ -50,6 +50,9 @@ def _garbage(provider: str, detail: str) -> UpstreamError:
 
 
 class Exchange:
+    __slots__ = ("_decoder", "_ended", "_rename", "_seq", "_splitter", "_st", "_tap", "ctx", "local_body",
+                 "passthrough", "resp", "route", "translator", "upstream_stream", "usage")
+
     def __init__(self, *, route: Route, ctx: TranslateContext, translator: Any,
                  resp: aiohttp.ClientResponse | None, upstream_stream: bool, local_body: bytes | None = None) -> None:
         self.route = route
@@ -60,12 +63,22 @@ class Exchange:
         self.local_body = local_body
         self.usage: Usage | None = None
         self.passthrough = bool(getattr(translator, "is_passthrough", False))
-        self._splitter = EventSplitter()
-        self._decoder = SSEDecoder()
         self._rename = ModelRenamer(ctx.upstream_model, ctx.client_model)
-        self._tap = StreamUsageTap(ctx.src) if self.passthrough else None
-        self._st = None if self.passthrough else translator.stream(ctx)
+        # stream state is built only for streams, and only the half this exchange needs
+        self._splitter: EventSplitter | None = None
+        self._decoder: SSEDecoder | None = None
+        self._tap: StreamUsageTap | None = None
+        self._st: Any = None
         self._seq = 0
+        self._ended = False
+
+    def _init_stream(self) -> None:
+        if self.passthrough:
+            self._splitter = EventSplitter()
+            self._tap = StreamUsageTap(self.ctx.src)
+        else:
+            self._decoder = SSEDecoder()
+            self._st = self.translator.stream(self.ctx)
 
     # ------------------------------------------------------------------ non-stream
     async def read_all(self) -> tuple[bytes, str]:
@@ -115,6 +128,7 @@ class Exchange:
     # ------------------------------------------------------------------ stream
     def _convert(self, chunk: bytes) -> bytes:
         if self.passthrough:
+            assert self._splitter is not None
             out = self._splitter.feed(chunk)
             if out:
                 if self._rename:
@@ -123,7 +137,7 @@ class Exchange:
                 self._tap.feed(out)
                 self.usage = self._tap.usage
             return out
-        assert self._st is not None
+        assert self._st is not None and self._decoder is not None
         outs: list[bytes] = []
         for ev in self._decoder.feed(chunk):
             self._seq += 1
@@ -133,12 +147,13 @@ class Exchange:
 
     def _finish(self) -> bytes:
         if self.passthrough:
+            assert self._splitter is not None
             rest = self._splitter.flush()
             if rest.strip():
                 rest = self._rename(rest) if self._rename else rest
                 return rest if rest.endswith(b"\n\n") else rest.rstrip(b"\n") + b"\n\n"
             return b""
-        assert self._st is not None
+        assert self._st is not None and self._decoder is not None
         outs: list[bytes] = []
         for ev in self._decoder.flush():
             outs.extend(self._st.feed(ev))
@@ -149,6 +164,7 @@ class Exchange:
     async def first_events(self) -> bytes:
         """Read until the first client bytes exist. Failures here still fail over."""
         assert self.resp is not None
+        self._init_stream()
         ctype = self.resp.headers.get("Content-Type", "").lower()
         if ctype and "event-stream" not in ctype:
             # a stream was asked for and something else came back: an error object or garbage
@@ -177,7 +193,7 @@ class Exchange:
         return out
 
     async def iter_rest(self) -> AsyncIterator[bytes]:
-        if getattr(self, "_ended", False):
+        if self._ended:
             return
         assert self.resp is not None
         async for chunk in self.resp.content.iter_any():

@@ -6,7 +6,6 @@ Third parties can add providers through the ``cliproxy.providers`` entry-point g
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import entry_points
 from typing import Any
 
 BUILTIN: dict[str, str] = {
@@ -24,6 +23,8 @@ BUILTIN: dict[str, str] = {
 def load_factory(kind: str) -> Any:
     target = BUILTIN.get(kind)
     if target is None:
+        from importlib.metadata import entry_points  # lazy: costs ~25 ms at start-up
+
         for ep in entry_points(group="cliproxy.providers"):
             if ep.name == kind:
                 return ep.load()
