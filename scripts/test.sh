@@ -25,6 +25,9 @@ bash scripts/services.sh
 step "ruff"
 .venv/bin/ruff check src tests bench
 
+step "mypy"
+.venv/bin/mypy src/cliproxy
+
 step "pytest"
 set +e
 .venv/bin/python -m pytest -q "$@"

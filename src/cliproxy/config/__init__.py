@@ -13,13 +13,7 @@ from cliproxy.config.schema import Config
 if TYPE_CHECKING:
     from cliproxy.config.check import run_check
     from cliproxy.config.errors import ConfigError, Problem
-    from cliproxy.config.load import (
-        LoadedConfig,
-        find_config,
-        load_config,
-        parse_config_text,
-        restart_needed,
-    )
+    from cliproxy.config.load import LoadedConfig, find_config, load_config, parse_config_text, restart_needed
     from cliproxy.config.redact import diff_configs, redact
     from cliproxy.config.template import default_config_text, write_default_config
     from cliproxy.config.watch import ConfigWatcher

@@ -230,7 +230,9 @@ async def open_exchange(state: AppState, rt: Runtime, req: ClientRequest, route:
                            upstream_model=upstream_model, stream=req.stream, client_body=req.body,
                            query=dict(req.query))
     body = translator.request(ctx)
-    if thinking is not None:
+    if thinking is not None or route.entry.thinking is not None:
+        # the suffix wins; without one, the body's own settings are checked against the model's
+        # capabilities (e.g. Gemini 2.x takes a budget, not a level)
         from cliproxy.translate.select import apply_thinking
 
         body = apply_thinking(body, prov.dialect, thinking, route.entry.thinking)

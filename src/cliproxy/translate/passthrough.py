@@ -72,6 +72,13 @@ class PassthroughTranslator:
         body = dict(ctx.client_body)
         if ctx.dst in _MODEL_IN_BODY and "model" in body:
             body["model"] = ctx.upstream_model
+        if ctx.dst is Dialect.ANTHROPIC and "messages" in body:
+            # declared patch: tool_use/tool_result adjacency, and thinking blocks another model
+            # family signed (Anthropic rejects them after a mid-conversation model switch)
+            from cliproxy.dialects.anthropic.adjacency import repair_claude_body
+
+            body, warnings = repair_claude_body(body)
+            ctx.warnings.extend(warnings)
         return body
 
     def response(self, ctx: TranslateContext, body: bytes) -> tuple[bytes, Usage | None]:

@@ -92,8 +92,10 @@ def _stream_error(obj: Mapping[str, Any]) -> Exception:
                          body=msgspec.json.encode({"error": err}))
 
 
-def apply_thinking(body: dict[str, Any], dst: Dialect, t: ThinkingRequest,
+def apply_thinking(body: dict[str, Any], dst: Dialect, t: ThinkingRequest | None,
                    caps: Mapping[str, Any] | None) -> dict[str, Any]:
     from cliproxy.translate.thinking import apply_thinking as apply
 
+    if t is None:
+        return apply(body, dst, None, None, None, caps)
     return apply(body, dst, t.mode, t.budget, t.level, caps)

@@ -41,7 +41,8 @@ def usage_from_obj(dialect: Dialect, obj: Any) -> Usage | None:
                      + _int(u.get("cache_creation_input_tokens")),
                      _int(u.get("output_tokens")), _int(u.get("cache_read_input_tokens")), 0)
     if dialect in (Dialect.OPENAI_RESPONSES, Dialect.CODEX):
-        resp = obj.get("response") if isinstance(obj.get("response"), dict) else obj
+        inner = obj.get("response")
+        resp: dict[str, Any] = inner if isinstance(inner, dict) else obj
         u = resp.get("usage")
         if not isinstance(u, dict):
             return None

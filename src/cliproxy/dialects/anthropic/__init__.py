@@ -1,0 +1,3 @@
+"""Anthropic Messages: request/response codecs, SSE stream decoder and encoder, assembler."""
+
+FAMILY = "claude"

@@ -1,0 +1,1 @@
+"""Codex (ChatGPT backend): the Responses dialect plus forced fields (providers.md §8.4)."""

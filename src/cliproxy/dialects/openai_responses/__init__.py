@@ -1,0 +1,3 @@
+"""OpenAI Responses: request/response codecs, SSE stream decoder and encoder, assembler."""
+
+FAMILY = "openai"
