@@ -345,3 +345,18 @@ def test_fix_dropped_fields_are_reported() -> None:
     assert any("logprobs" in w for w in warnings) and any("seed" in w for w in warnings)
 
 
+
+
+def test_summary_only_reasoning_does_not_invent_an_effort_for_chat_upstreams() -> None:
+    """Codex CLI sends ``reasoning: {summary: auto}`` with no effort; a chat upstream (e.g. gpt-4o
+    behind openai-compatibility) must not get a ``reasoning_effort`` it may reject."""
+    from cliproxy.dialects.ids import Dialect
+    from cliproxy.translate.router import get_translator
+    from translate.conftest import make_ctx
+
+    t = get_translator(Dialect.OPENAI_RESPONSES, Dialect.OPENAI_CHAT)
+    summary_only = {"model": "m", "input": "hi", "reasoning": {"summary": "auto"}}
+    assert "reasoning_effort" not in t.request(make_ctx(Dialect.OPENAI_RESPONSES, Dialect.OPENAI_CHAT, summary_only))
+    explicit = {"model": "m", "input": "hi", "reasoning": {"effort": "high", "summary": "auto"}}
+    out = t.request(make_ctx(Dialect.OPENAI_RESPONSES, Dialect.OPENAI_CHAT, explicit))
+    assert out["reasoning_effort"] == "high"

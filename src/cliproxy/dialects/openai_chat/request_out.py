@@ -201,8 +201,10 @@ def effort(req: Request) -> str | None:
         return "high" if th.level == "max" else th.level
     if th.mode == "budget" and th.budget is not None:
         lv = budget_to_level(th.budget)
-        return "medium" if lv == "auto" else lv
-    return "medium"
+        return None if lv == "auto" else lv
+    # "auto" (dynamic thinking, or a Responses request that only asked for summaries): leave the
+    # model's own default; inventing an effort makes non-reasoning models reject the request
+    return None
 
 
 def encode_request(req: Request, opts: EncodeOptions) -> dict[str, Any]:
