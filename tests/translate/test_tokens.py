@@ -68,3 +68,18 @@ def test_count_tokens_request_bodies() -> None:
     ctx = make_ctx(D.ANTHROPIC, D.GEMINI_CLI, {"model": "m", "max_tokens": 10, "messages": [{"role": "user", "content": "x"}]},
                    action=Action.COUNT_TOKENS)
     assert set(get_translator(D.ANTHROPIC, D.GEMINI_CLI).request(ctx)) == {"request"}
+
+
+def test_real_offline_tokenizer_for_openai_families() -> None:
+    """With the ``tokenizers`` extra (bpe-openai, tables in the wheel) counts are exact and offline."""
+    from cliproxy.translate.tokens import Counter, encoding_for_model
+
+    assert encoding_for_model("gpt-5.4") == ("o200k_base", True)
+    assert encoding_for_model("openrouter/gpt-4-turbo") == ("cl100k_base", True)
+    assert encoding_for_model("llama-3.3-70b") == ("o200k_base", False)
+    cl = Counter("cl100k_base")
+    assert cl.method == "bpe-openai:cl100k_base" and not cl.approximate
+    assert cl.text("hello world") == 2  # [15339, 1917]
+    o2 = Counter("o200k_base")
+    assert o2.text("Hello, world!") == 4
+    assert Counter("o200k_base", exact_family=False).approximate  # non-OpenAI model: said so

@@ -8,15 +8,16 @@ from typing import Any
 from cliproxy.dialects.ids import Dialect
 
 
-@lru_cache(maxsize=1)
-def _counter() -> Any:
+@lru_cache(maxsize=8)
+def _counter(encoding: str, exact: bool) -> Any:
     from cliproxy.translate.tokens import Counter
 
-    return Counter()  # built once: loading an encoding is not free
+    return Counter(encoding, exact_family=exact)  # one per encoding: loading tables is not free
 
 
 def local_count_answer(dialect: Dialect, body: dict[str, Any], model: str) -> bytes:
     """Count the client's request in its own dialect and answer in that dialect's shape."""
-    from cliproxy.translate.tokens import count_request, count_tokens_body
+    from cliproxy.translate.tokens import count_request, count_tokens_body, encoding_for_model
 
-    return count_tokens_body(dialect, count_request(dialect, body, _counter()).tokens)
+    counter = _counter(*encoding_for_model(model))
+    return count_tokens_body(dialect, count_request(dialect, body, counter).tokens)

@@ -1,9 +1,12 @@
 """Local input-token counts, for count-tokens requests whose upstream has no counting endpoint
 (OpenAI-compatible, Codex) — translation.md §3.6 / §5.10.
 
-``tiktoken`` is used only when it is installed *and* its encoding file is already in the local
-cache (it downloads on first use, and this proxy must not reach the network for a count). Otherwise
-the count is an approximation, and says so (``TokenCount.approximate``): words are cut into runs
+A real tokenizer is used when one is available offline: ``bpe-openai`` (the ``tokenizers`` extra,
+which ships the cl100k/o200k tables inside the package), or ``tiktoken`` when its encoding file is
+already in the local cache (it downloads on first use, and this proxy must not reach the network
+for a count). The encoding follows the model family (``encoding_for_model``); a model outside the
+OpenAI families is counted with o200k and reported as approximate. Otherwise the count is an
+approximation, and says so (``TokenCount.approximate``): words are cut into runs
 of at most five letters, digits into groups of three, every punctuation mark and every non-ASCII
 character counts one, messages cost 3 tokens of framing, images a flat 765 (a 512-px tile at high
 detail), documents and audio 1 per 4 bytes of payload. It was checked only against a handful of
@@ -17,6 +20,7 @@ import hashlib
 import os
 import re
 import tempfile
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +59,37 @@ def _cached_encoding(name: str) -> Any | None:
         return None
 
 
+def _bpe_openai_encoding(name: str) -> Any | None:
+    """``bpe-openai`` carries its tables in the wheel: a real tokenizer with no network."""
+    with warnings.catch_warnings():  # it loads its tables with a deprecated importlib API
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            import bpe_openai
+        except ImportError:
+            return None
+        try:
+            return bpe_openai.get_encoding(name)
+        except Exception:  # an unknown encoding name must never break a count
+            return None
+
+
+# Model-family facts (data): which OpenAI encoding a model uses. Order matters: first match wins.
+_ENCODINGS: tuple[tuple[str, str], ...] = (
+    ("gpt-4o", "o200k_base"), ("gpt-4.1", "o200k_base"), ("gpt-4.5", "o200k_base"), ("gpt-5", "o200k_base"),
+    ("o1", "o200k_base"), ("o3", "o200k_base"), ("o4", "o200k_base"), ("codex", "o200k_base"),
+    ("gpt-oss", "o200k_base"), ("gpt-4", "cl100k_base"), ("gpt-3.5", "cl100k_base"),
+)
+
+
+def encoding_for_model(model: str) -> tuple[str, bool]:
+    """(encoding name, exact?) for a model: exact only for OpenAI families."""
+    m = model.lower().rsplit("/", 1)[-1]
+    for prefix, enc in _ENCODINGS:
+        if m.startswith(prefix):
+            return enc, True
+    return "o200k_base", False
+
+
 def approx_tokens(text: str) -> int:
     return len(_PIECES.findall(text))
 
@@ -62,10 +97,15 @@ def approx_tokens(text: str) -> int:
 class Counter:
     """Counts text with tiktoken (when cached) or the approximation. Build one per process."""
 
-    def __init__(self, encoding: str = "o200k_base") -> None:
+    def __init__(self, encoding: str = "o200k_base", *, exact_family: bool = True) -> None:
         self._enc = _cached_encoding(encoding)
-        self.method = f"tiktoken:{encoding}" if self._enc is not None else "approximate"
-        self.approximate = self._enc is None
+        self.method = f"tiktoken:{encoding}"
+        if self._enc is None:
+            self._enc = _bpe_openai_encoding(encoding)
+            self.method = f"bpe-openai:{encoding}"
+        if self._enc is None:
+            self.method = "approximate"
+        self.approximate = self._enc is None or not exact_family
 
     def text(self, text: str) -> int:
         if not text:
