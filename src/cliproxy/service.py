@@ -6,6 +6,7 @@ in reverse. Hot reload swaps ``AppState.runtime`` in one assignment.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -35,14 +36,30 @@ class Service:
             await self.accounts.start()  # load the auth dir, publish credentials, start refreshing
         port = await self.server.start()
         if self.watch and getattr(self.loaded, "path", None):
-            from cliproxy.config.watch import ConfigWatcher
-
-            self.watcher = ConfigWatcher(
-                self.loaded.path, auth_dir=self.accounts.auth_dir if self.accounts else None,
-                on_config=self._on_config, on_error=self._on_error, on_auth_change=self._on_auth_change,
-                debounce_ms=self.debounce_ms, initial_sha256=getattr(self.loaded, "sha256", None))
-            await self.watcher.start()
+            # the watcher starts just after the server answers its first requests: importing and
+            # arming it blocks the loop for ~0.1 s, which would land on the cold-start path
+            self._watch_task = asyncio.get_running_loop().create_task(self._start_watcher(delay=0.3))
         return port
+
+    async def _start_watcher(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        from cliproxy.config.errors import ConfigError
+        from cliproxy.config.load import load_config
+        from cliproxy.config.watch import ConfigWatcher
+
+        self.watcher = ConfigWatcher(
+            self.loaded.path, auth_dir=self.accounts.auth_dir if self.accounts else None,
+            on_config=self._on_config, on_error=self._on_error, on_auth_change=self._on_auth_change,
+            debounce_ms=self.debounce_ms, initial=self.loaded)
+        await self.watcher.start()
+        # an edit made before the watch was live: apply it now
+        try:
+            current = await asyncio.to_thread(load_config, self.loaded.path)
+        except (ConfigError, OSError) as exc:  # an invalid edit is reported; the old config stays
+            log.error("config edit rejected, keeping the last good config:\n%s", exc)
+            return
+        if current.sha256 != self.loaded.sha256:
+            self._on_config(current)
 
     def _on_config(self, loaded: Any) -> None:
         # the watcher already logged the diff, warnings and "restart needed"; apply the snapshot
@@ -59,6 +76,10 @@ class Service:
             await self.accounts.on_auth_change(changed, removed)
 
     async def stop(self) -> None:
+        task = getattr(self, "_watch_task", None)
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
         if self.watcher is not None:
             await self.watcher.stop()
         await self.server.stop()
