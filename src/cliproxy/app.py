@@ -8,6 +8,7 @@ cooldowns, round-robin cursors) lives on ``AppState``.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -83,6 +84,7 @@ class AppState:
                              connect_timeout=cfg.upstream_connect_timeout,
                              idle_timeout=cfg.upstream_idle_timeout)
         self.book = CooldownBook()
+        self.translation_warnings: Counter[str] = Counter()  # what targets could not express
         self.selector = Selector(self.book)
         self.extra_credentials: tuple[Credential, ...] = ()
         self.runtime = build_runtime(cfg)

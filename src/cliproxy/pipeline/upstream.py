@@ -18,7 +18,7 @@ import msgspec
 
 from cliproxy.dialects.ids import Action
 from cliproxy.dialects.sse import EventSplitter, SSEDecoder, SSEOverflow
-from cliproxy.errors import Scope, UpstreamError
+from cliproxy.errors import BadRequest, Scope, UpstreamError
 from cliproxy.pipeline.count import local_count_answer
 from cliproxy.pipeline.request import ClientRequest
 from cliproxy.providers.base import UpstreamCall
@@ -230,6 +230,8 @@ async def open_exchange(state: AppState, rt: Runtime, req: ClientRequest, route:
                            upstream_model=upstream_model, stream=req.stream, client_body=req.body,
                            query=dict(req.query))
     body = translator.request(ctx)
+    if ctx.warnings:
+        note_translation_warnings(state, rt, ctx)
     if thinking is not None or route.entry.thinking is not None:
         # the suffix wins; without one, the body's own settings are checked against the model's
         # capabilities (e.g. Gemini 2.x takes a budget, not a level)
@@ -283,3 +285,13 @@ async def open_exchange(state: AppState, rt: Runtime, req: ClientRequest, route:
             continue
         raise prov.classify(resp.status, err_body, resp.headers)
     return Exchange(route=route, ctx=ctx, translator=translator, resp=resp, upstream_stream=upstream_stream)
+
+
+def note_translation_warnings(state: AppState, rt: Runtime, ctx: TranslateContext) -> None:
+    """What the target cannot express is logged and counted, never dropped silently; with
+    ``translation-strict: true`` it is refused with a 400 instead of being sent."""
+    for w in ctx.warnings:
+        state.translation_warnings[w] += 1
+    log.warning("translation %s -> %s (%s): %s", ctx.src, ctx.dst, ctx.upstream_model, "; ".join(ctx.warnings))
+    if rt.config.translation_strict:
+        raise BadRequest("translation-strict: the upstream cannot express this request: " + "; ".join(ctx.warnings))
