@@ -24,9 +24,9 @@ def _cfg(emu, keys, **extra):
 
 
 def _stream(px, **kw):
-    c = openai.OpenAI(base_url=px.url + "/v1", api_key="k", max_retries=0)
-    return "".join(ch.choices[0].delta.content or "" for ch in c.chat.completions.create(
-        model="gpt-4o", messages=[{"role": "user", "content": "boot"}], stream=True, **kw) if ch.choices)
+    with openai.OpenAI(base_url=px.url + "/v1", api_key="k", max_retries=0) as c:
+        return "".join(ch.choices[0].delta.content or "" for ch in c.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "boot"}], stream=True, **kw) if ch.choices)
 
 
 @pytest.mark.parametrize(("retries", "ok"), [(0, False), (1, True)])
@@ -47,8 +47,7 @@ def test_bootstrap_retries(upstream, retries, ok):
 def test_session_affinity_pins_a_conversation(upstream):
     upstream.reset()
     cfg = _cfg(upstream, ["key-a", "key-b", "key-c"], routing={"session-affinity": True})
-    with ProxyServer(cfg) as px:
-        c = openai.OpenAI(base_url=px.url + "/v1", api_key="k", max_retries=0)
+    with ProxyServer(cfg) as px, openai.OpenAI(base_url=px.url + "/v1", api_key="k", max_retries=0) as c:
         for sid in ("s-1", "s-2"):
             for _ in range(4):
                 c.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}],

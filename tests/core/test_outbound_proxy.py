@@ -102,12 +102,12 @@ def _cfg(emu, *, entry_proxy="", global_proxy=""):
 
 
 def _ask(px, stream=False):
-    c = openai.OpenAI(base_url=px.url + "/v1", api_key="k", max_retries=0)
-    if stream:
-        return "".join(ch.choices[0].delta.content or "" for ch in c.chat.completions.create(
-            model="gpt-4o", messages=[{"role": "user", "content": "via proxy"}], stream=True) if ch.choices)
-    return c.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "via proxy"}]
-                                     ).choices[0].message.content
+    with openai.OpenAI(base_url=px.url + "/v1", api_key="k", max_retries=0) as c:
+        if stream:
+            return "".join(ch.choices[0].delta.content or "" for ch in c.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": "via proxy"}], stream=True) if ch.choices)
+        return c.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "via proxy"}]
+                                         ).choices[0].message.content
 
 
 @pytest.mark.parametrize("kind", ["http", "socks5"])

@@ -23,9 +23,9 @@ def _cfg(emu, strict):
 
 
 def _call(px):
-    c = openai.OpenAI(base_url=px.url + "/v1", api_key="k", max_retries=0)
-    # Responses `metadata` has no chat-completions equivalent without stored completions
-    return c.responses.create(model="gpt-4o", input="hello", metadata={"ticket": "42"})
+    with openai.OpenAI(base_url=px.url + "/v1", api_key="k", max_retries=0) as c:
+        # Responses `metadata` has no chat-completions equivalent without stored completions
+        return c.responses.create(model="gpt-4o", input="hello", metadata={"ticket": "42"})
 
 
 def test_warnings_are_counted_and_the_request_still_served(upstream):
