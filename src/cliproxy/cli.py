@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import signal
@@ -160,8 +159,8 @@ async def _run(loaded) -> int:
     service = Service(state, loaded)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows has no signal handlers
+    if sys.platform != "win32":  # the Windows event loop has no signal handlers; Ctrl-C still works
+        for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
     port = await service.start()
     cfg = loaded.config

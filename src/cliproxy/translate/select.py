@@ -18,7 +18,8 @@ from cliproxy.translate.base import Translator, UpstreamEvent
 from cliproxy.translate.passthrough import PassthroughTranslator
 
 _FAMILY = {Dialect.CODEX: Dialect.OPENAI_RESPONSES}
-_passthrough: dict[Dialect, PassthroughTranslator] = {}
+# stateless, so one per dialect built at import; never mutated (house rule 3)
+_PASSTHROUGH = {d: PassthroughTranslator(d) for d in Dialect}
 
 
 def family(d: Dialect) -> Dialect:
@@ -27,10 +28,7 @@ def family(d: Dialect) -> Dialect:
 
 def translator_for(src: Dialect, dst: Dialect) -> Translator:
     if family(src) is family(dst):
-        t = _passthrough.get(src)
-        if t is None:
-            t = _passthrough[src] = PassthroughTranslator(src)
-        return t
+        return _PASSTHROUGH[src]
     try:
         from cliproxy.translate.router import get_translator
     except ImportError as exc:  # pragma: no cover - only while the router is absent
