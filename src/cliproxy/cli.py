@@ -171,6 +171,9 @@ async def _run(loaded) -> int:
         print("cliproxy: warning: 'api-keys' is empty, so any local program can use this server", flush=True)
     await stop.wait()
     await service.stop()
+    from cliproxy.observability.logs import access_log
+
+    access_log.flush()
     return 0
 
 

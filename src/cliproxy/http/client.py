@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 import aiohttp
+
+from cliproxy.http.fast import FastClient
 
 log = logging.getLogger("cliproxy.http")
 
 _DIRECT = ("direct", "none")
+
+# (method, url, body, headers) -> a response with .status, .headers, .content, .read(), .release()
+Sender = Callable[[str, str, bytes, dict[str, str]], Awaitable[Any]]
 
 
 class UrlRewriter:
@@ -53,6 +59,9 @@ class HttpPool:
         self._sessions: dict[str, aiohttp.ClientSession] = {}
         self._env_proxy = any(os.environ.get(k) for k in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy",
                                                            "https_proxy", "ALL_PROXY", "all_proxy"))
+        # the lean client serves direct calls; CLIPROXY_HTTP_CLIENT=aiohttp sends everything through aiohttp
+        self._use_fast = os.environ.get("CLIPROXY_HTTP_CLIENT", "").strip().lower() != "aiohttp"
+        self.fast = FastClient(connect_timeout=connect_timeout, idle_timeout=idle_timeout)
 
     def reconfigure(self, *, global_proxy: str, overrides: Mapping[str, str],
                     connect_timeout: float, idle_timeout: float) -> None:
@@ -60,6 +69,25 @@ class HttpPool:
         self.rewrite = UrlRewriter(overrides)
         self.timeout = aiohttp.ClientTimeout(total=None, connect=connect_timeout, sock_read=idle_timeout)
         self.global_proxy = global_proxy.strip()
+        self.fast.reconfigure(connect_timeout=connect_timeout, idle_timeout=idle_timeout)
+
+    def sender(self, proxy_url: str = "") -> Sender:
+        """How to call an upstream for a credential: the lean client for direct connections, aiohttp
+        through a proxy (a configured one, or the environment's ``HTTP(S)_PROXY``)."""
+        proxy = (proxy_url or self.global_proxy).strip()
+        direct = proxy.lower() in _DIRECT or (proxy == "" and not self._env_proxy)
+        if direct and self._use_fast:
+            return self._fast_send
+        sess, per_request = self.session(proxy_url)
+        timeout = self.timeout
+
+        async def send(method: str, url: str, body: bytes, headers: dict[str, str]) -> Any:
+            return await sess.request(method, url, data=body, headers=headers, proxy=per_request, timeout=timeout)
+
+        return send
+
+    async def _fast_send(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> Any:
+        return await self.fast.request(method, url, data=body, headers=headers)
 
     def session(self, proxy_url: str = "") -> tuple[aiohttp.ClientSession, str | None]:
         """The pooled session for a credential's proxy, and the per-request ``proxy=`` argument."""
@@ -94,6 +122,7 @@ class HttpPool:
         )
 
     async def close(self) -> None:
+        await self.fast.close()
         for s in self._sessions.values():
             if not s.closed:
                 await s.close()

@@ -54,7 +54,7 @@ class Exchange:
                  "passthrough", "resp", "route", "translator", "upstream_stream", "usage")
 
     def __init__(self, *, route: Route, ctx: TranslateContext, translator: Any,
-                 resp: aiohttp.ClientResponse | None, upstream_stream: bool, local_body: bytes | None = None) -> None:
+                 resp: Any, upstream_stream: bool, local_body: bytes | None = None) -> None:
         self.route = route
         self.ctx = ctx
         self.translator = translator
@@ -252,15 +252,14 @@ async def open_exchange(state: AppState, rt: Runtime, req: ClientRequest, route:
                         local_body=local_count_answer(req.dialect, req.body, upstream_model))
     prov.patch_body(cred, call)
     token = cred.secret if cred.tokens is None else await cred.tokens.access_token()
-    session, proxy = state.http.session(cred.proxy_url)
+    send = state.http.sender(cred.proxy_url)
     # a provider may offer several endpoints in fallback order (Antigravity: daily, then prod)
     bases: tuple[str, ...] = prov.endpoint_bases(cred) if hasattr(prov, "endpoint_bases") else ("",)
     for i, base in enumerate(bases):
         last = i == len(bases) - 1
         out = prov.build(cred, token, call, base=base) if base else prov.build(cred, token, call)  # type: ignore[call-arg]
         try:
-            resp = await session.request(out.method, state.http.rewrite(out.url), data=out.body,
-                                         headers=out.headers, proxy=proxy, timeout=state.http.timeout)
+            resp = await send(out.method, state.http.rewrite(out.url), out.body, out.headers)
         except TimeoutError as exc:
             if not last:
                 continue

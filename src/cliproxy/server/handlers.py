@@ -17,13 +17,14 @@ from cliproxy.app import AppState, Runtime
 from cliproxy.dialects.ids import Action, Dialect
 from cliproxy.dialects.sse import SSEDecoder
 from cliproxy.errors import BadRequest, NotFound, ProxyError
+from cliproxy.observability.logs import access_log
 from cliproxy.pipeline.request import ClientRequest, NonStreamOutcome, Outcome, StreamOutcome
 from cliproxy.server import legacy
 from cliproxy.server.auth import check_client_key
 from cliproxy.server.parse import expect, read_json
 from cliproxy.server.writer import error_response, run_with_nonstream_keepalive, write_outcome
 
-log = logging.getLogger("cliproxy.access")
+log = logging.getLogger("cliproxy.server")
 
 Parser = Callable[[dict[str, Any], web.Request], ClientRequest]
 
@@ -153,9 +154,9 @@ class InferenceHandlers:
             status = 500
             return error_response(dialect, ProxyError(f"internal error: {exc.__class__.__name__}"))
         finally:
-            if log.isEnabledFor(logging.INFO):
-                log.info("%s %s %d %.1fms model=%s", request.method, request.path, status,
-                         (time.perf_counter() - t0) * 1000, creq.model if creq else "-")
+            if access_log.enabled():
+                access_log(request.method, request.path, status, (time.perf_counter() - t0) * 1000,
+                           creq.model if creq else "-")
 
     async def _run(self, creq: ClientRequest, rt: Runtime,
                    transform: Callable[[Outcome], Outcome] | None) -> Outcome:
