@@ -87,6 +87,8 @@ class SSEDecoder:
 
 
 def parse_block(block: bytes) -> UpstreamEvent | None:
+    if block[:6] == b"data: " and b"\n" not in block:  # the common case: one data line
+        return UpstreamEvent("", block[6:])
     event = ""
     data: list[bytes] = []
     for line in block.split(b"\n"):

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import aiohttp
 
 from cliproxy.dialects.errors import render_stream_error
 from cliproxy.dialects.ids import Action, Dialect
+from cliproxy.dialects.sse import SSEOverflow
 from cliproxy.errors import ModelCooldown, NoCredential, NoProvider, ProxyError, Scope, UpstreamError
 from cliproxy.pipeline.affinity import session_key
 from cliproxy.pipeline.request import ClientRequest, NonStreamOutcome, Outcome, Served, StreamOutcome
@@ -138,22 +138,64 @@ class Pipeline:
             return NonStreamOutcome(200, body, ctype, served)
         first = await ex.first_events()
         self.state.book.success(route.cred.id, upstream_model)
-        return StreamOutcome(first, self._rest(ex, req, rt, route, upstream_model, served),
-                             ex.close, served)
+        relay = StreamRelay(self, ex, req, rt, route, upstream_model, served)
+        return StreamOutcome(first, relay, ex.close, served)
 
-    async def _rest(self, ex: Exchange, req: ClientRequest, rt: Runtime, route: Route,
-                    upstream_model: str, served: Served) -> AsyncIterator[bytes]:
+
+class StreamRelay:
+    """The rest of a stream after its first bytes: each upstream read becomes at most one client
+    chunk (nothing is buffered). A broken upstream ends the stream with an error event in the
+    client's dialect and cools the credential down. One flat async iterator, because every layer
+    of async generators costs CPU on every chunk."""
+
+    __slots__ = ("_done", "ex", "pipeline", "req", "route", "rt", "served", "upstream_model")
+
+    def __init__(self, pipeline: Pipeline, ex: Exchange, req: ClientRequest, rt: Runtime, route: Route,
+                 upstream_model: str, served: Served) -> None:
+        self.pipeline = pipeline
+        self.ex = ex
+        self.req = req
+        self.rt = rt
+        self.route = route
+        self.upstream_model = upstream_model
+        self.served = served
+        self._done = ex.ended  # the first read already held the whole stream
+
+    def __aiter__(self) -> StreamRelay:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._done:
+            await self.aclose()
+            raise StopAsyncIteration
+        ex = self.ex
         try:
-            async for chunk in ex.iter_rest():
-                yield chunk
-        except (TimeoutError, aiohttp.ClientError, ConnectionError) as exc:
+            read = ex.resp.content.readany
+            while True:
+                data = await read()
+                if not data:
+                    break
+                out = ex.convert(data)
+                if out:
+                    return out
+            tail = ex.finish()
+        except (TimeoutError, aiohttp.ClientError, ConnectionError, SSEOverflow) as exc:
             err = ex.stream_failure(exc)
-            self._record_failure(rt, route, upstream_model, err)
-            log.warning("upstream stream broke (%s, %s): %s", route.cred.provider, upstream_model, err.message)
-            yield render_stream_error(req.dialect, err, ex.sequence_number())
-        finally:
-            served.usage = ex.usage
-            await ex.close()
+            self.pipeline._record_failure(self.rt, self.route, self.upstream_model, err)
+            log.warning("upstream stream broke (%s, %s): %s", self.route.cred.provider, self.upstream_model,
+                        err.message)
+            self._done = True
+            return render_stream_error(self.req.dialect, err, ex.sequence_number())
+        self._done = True
+        if tail:
+            return tail
+        await self.aclose()
+        raise StopAsyncIteration
+
+    async def aclose(self) -> None:
+        self._done = True
+        self.served.usage = self.ex.usage
+        await self.ex.close()
 
 
 def dialect_family(d: Dialect) -> Dialect:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -50,7 +49,7 @@ def _garbage(provider: str, detail: str) -> UpstreamError:
 
 
 class Exchange:
-    __slots__ = ("_decoder", "_ended", "_rename", "_seq", "_splitter", "_st", "_tap", "ctx", "local_body",
+    __slots__ = ("_decoder", "_rename", "_seq", "_splitter", "_st", "_tap", "ctx", "ended", "local_body",
                  "passthrough", "resp", "route", "translator", "upstream_stream", "usage")
 
     def __init__(self, *, route: Route, ctx: TranslateContext, translator: Any,
@@ -70,7 +69,7 @@ class Exchange:
         self._tap: StreamUsageTap | None = None
         self._st: Any = None
         self._seq = 0
-        self._ended = False
+        self.ended = False
 
     def _init_stream(self) -> None:
         if self.passthrough:
@@ -126,7 +125,7 @@ class Exchange:
         return events
 
     # ------------------------------------------------------------------ stream
-    def _convert(self, chunk: bytes) -> bytes:
+    def convert(self, chunk: bytes) -> bytes:
         if self.passthrough:
             assert self._splitter is not None
             out = self._splitter.feed(chunk)
@@ -145,7 +144,7 @@ class Exchange:
         self.usage = self._st.usage
         return b"".join(outs)
 
-    def _finish(self) -> bytes:
+    def finish(self) -> bytes:
         if self.passthrough:
             assert self._splitter is not None
             rest = self._splitter.flush()
@@ -175,12 +174,12 @@ class Exchange:
             raise _garbage(self.route.cred.provider, f"expected an event stream, got {ctype}: {body[:80]!r}")
         try:
             async for chunk in self.resp.content.iter_any():
-                out = self._convert(chunk)
+                out = self.convert(chunk)
                 if out:
                     if self.passthrough and not _looks_like_sse(out):
                         raise _garbage(self.route.cred.provider, f"not an event stream: {out[:80]!r}")
                     return out
-            out = self._finish()
+            out = self.finish()
             if out and self.passthrough and not _looks_like_sse(out):
                 raise _garbage(self.route.cred.provider, f"not an event stream: {out[:80]!r}")
         except (TimeoutError, aiohttp.ClientError, ConnectionError, SSEOverflow) as exc:
@@ -189,20 +188,8 @@ class Exchange:
         if not out:
             self.resp.release()
             raise _garbage(self.route.cred.provider, "the stream ended before any event")
-        self._ended = True
+        self.ended = True
         return out
-
-    async def iter_rest(self) -> AsyncIterator[bytes]:
-        if self._ended:
-            return
-        assert self.resp is not None
-        async for chunk in self.resp.content.iter_any():
-            out = self._convert(chunk)
-            if out:
-                yield out
-        tail = self._finish()
-        if tail:
-            yield tail
 
     def stream_failure(self, exc: BaseException, before_first: bool = False) -> UpstreamError:
         name = self.route.cred.provider

@@ -220,8 +220,11 @@ def _wrap_internal(out: Outcome) -> Outcome:
     rest = out.rest
 
     async def gen():
-        async for chunk in rest:
-            yield wrap(chunk)
+        try:
+            async for chunk in rest:
+                yield wrap(chunk)
+        finally:
+            await rest.aclose()
 
     out.first = wrap(out.first)
     out.rest = gen()
@@ -237,10 +240,13 @@ def _to_completion(out: Outcome) -> Outcome:
     rest = out.rest
 
     async def gen():
-        async for chunk in rest:
-            b = conv(chunk)
-            if b:
-                yield b
+        try:
+            async for chunk in rest:
+                b = conv(chunk)
+                if b:
+                    yield b
+        finally:
+            await rest.aclose()
 
     out.first = conv(out.first)
     out.rest = gen()

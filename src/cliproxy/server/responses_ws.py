@@ -127,6 +127,7 @@ class ResponsesWebsocket:
             for ev in dec.flush():
                 await ws.send_str(ev.data.decode())
         finally:
+            await out.rest.aclose()  # type: ignore[attr-defined]
             await out.close()
         conn.transcript = items + outputs
 

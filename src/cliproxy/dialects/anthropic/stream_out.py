@@ -65,6 +65,13 @@ class StreamEncoder:
         self._signed: set[int] = set()
 
     def feed(self, ev: Event) -> list[bytes]:
+        if type(ev) is TextDelta and not ev.choice and ev.index == self._open and not self._closed \
+                and self._kind.get(ev.index) == "text" and ev.index not in self._queue:
+            # the hot path: more text for the open text block
+            if not ev.text:
+                return []
+            return [b'event: content_block_delta\ndata: {"type":"content_block_delta","index":%d,'
+                    b'"delta":{"type":"text_delta","text":' % self._block[ev.index] + _encode(ev.text) + b"}}\n\n"]
         out: list[bytes] = []
         self._on(ev, out)
         return out

@@ -126,6 +126,13 @@ class StreamDecoder:
         ci = ch.get("index", 0)
         st = self._state(ci)
         d = ch.get("delta") or {}
+        if st.kind == "text" and not ch.get("finish_reason") and len(d) <= 2:
+            # the hot path: one more piece of the text part already open
+            c = d.get("content")
+            if type(c) is str and (len(d) == 1 or "role" in d):
+                if c:
+                    out.append(TextDelta(index=st.open, text=c, choice=ci))
+                return
         r = d.get("reasoning_content") or d.get("reasoning")
         if isinstance(r, str) and r:
             out.append(ThinkingDelta(index=self._switch(st, ci, "thinking", out), text=r, choice=ci))
