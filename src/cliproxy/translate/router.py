@@ -8,6 +8,7 @@ IR hub. ``assemble_stream`` turns a finished upstream stream into that upstream'
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import MappingProxyType
 
 from cliproxy.dialects.ids import Dialect
 from cliproxy.translate.base import Translator, UpstreamEvent
@@ -34,6 +35,11 @@ def kind(src: Dialect, dst: Dialect) -> str:
 
 
 def get_translator(src: Dialect, dst: Dialect) -> Translator:
+    t = _TABLE.get((src, dst))
+    return t if t is not None else _build(src, dst)
+
+
+def _build(src: Dialect, dst: Dialect) -> Translator:
     if src not in CLIENT_DIALECTS:
         raise KeyError(f"{src} is not a client dialect")
     match kind(src, dst):
@@ -49,6 +55,10 @@ def get_translator(src: Dialect, dst: Dialect) -> Translator:
 
 def supported_pairs() -> list[tuple[Dialect, Dialect]]:
     return [(s, d) for s in CLIENT_DIALECTS for d in UPSTREAM_DIALECTS]
+
+
+# translators hold no per-request state, so one per pair serves every request
+_TABLE = MappingProxyType({pair: _build(*pair) for pair in supported_pairs()})
 
 
 def assemble_stream(dst: Dialect, events: Iterable[UpstreamEvent]) -> bytes:
