@@ -12,7 +12,8 @@ import sys
 
 from targets import BENCH_DIR, BENCH_PY, LITELLM_BIN
 
-APT = {"wrk": "wrk", "nginx": "nginx-light", "taskset": "util-linux"}
+APT = {"wrk": "wrk", "nginx": "nginx-light", "taskset": "util-linux", "valgrind": "valgrind",
+       "callgrind_control": "valgrind"}
 
 
 def _run(cmd: list[str], what: str) -> None:
