@@ -242,3 +242,24 @@ async def test_websocket_upstream_failure_is_an_error_frame(px, codex_emu):
         events = await _ws_turn(ws, {"type": "response.create", "model": MODEL, "input": "x"})
         assert events[-1]["type"] == "error"
         assert events[-1]["status"] == 429
+
+
+async def test_responses_websocket_transcript_is_held_to_max_body_bytes(codex_emu):
+    """The proxy expands previous_response_id into the whole transcript; that body is what the client
+    would have sent over HTTP, so it gets the same limit, a clear error frame, and the connection lives on."""
+    cfg = base_config(**{"max-body-bytes": 4000,
+                         "codex-api-key": [{"api-key": CODEX_UP_KEY, "base-url": codex_emu.base_url}]})
+    with ProxyServer(cfg) as small:
+        url = small.url.replace("http://", "ws://") + "/v1/responses"
+        async with aiohttp.ClientSession() as session, session.ws_connect(url, headers=bearer()) as ws:
+            first = await _ws_turn(ws, {"type": "response.create", "model": MODEL, "input": "a" * 1500})
+            assert first[-1]["type"] == "response.completed"
+            rid = first[-1]["response"]["id"]
+            sent = len(codex_emu.requests_to("/responses"))
+            over = await _ws_turn(ws, {"type": "response.create", "model": MODEL, "input": "b" * 2600,
+                                       "previous_response_id": rid})
+            assert over[-1]["type"] == "error" and over[-1]["status"] == 413
+            assert "max-body-bytes" in over[-1]["error"]["message"]
+            assert len(codex_emu.requests_to("/responses")) == sent  # nothing went upstream
+            fresh = await _ws_turn(ws, {"type": "response.create", "model": MODEL, "input": "fresh start"})
+            assert fresh[-1]["type"] == "response.completed"

@@ -20,7 +20,7 @@ from cliproxy.app import AppState
 from cliproxy.dialects.errors import error_payload
 from cliproxy.dialects.ids import Action, Dialect
 from cliproxy.dialects.sse import SSEDecoder
-from cliproxy.errors import BadRequest, ProxyError
+from cliproxy.errors import BadRequest, PayloadTooLarge, ProxyError
 from cliproxy.pipeline.request import ClientRequest, NonStreamOutcome
 from cliproxy.server.handlers import InferenceHandlers
 from cliproxy.server.writer import error_response
@@ -89,13 +89,13 @@ class ResponsesWebsocket:
             if conn.last_body is None:
                 raise BadRequest("response.append before any response.create")
             body = dict(conn.last_body)
-            body["input"] = conn.transcript + _as_items(obj.get("input"))
+            body["input"] = self._expand(conn, obj.get("input"))
         elif typ == "response.create":
             inner = obj.get("response")
             body = dict(inner if isinstance(inner, dict) else obj)
             prev = body.pop("previous_response_id", None)
             if prev and prev == conn.last_id:
-                body["input"] = conn.transcript + _as_items(body.get("input"))
+                body["input"] = self._expand(conn, body.get("input"))
         else:
             raise BadRequest(f"unsupported websocket message type {typ!r}")
         model = body.get("model")
@@ -130,6 +130,18 @@ class ResponsesWebsocket:
             await out.rest.aclose()  # type: ignore[attr-defined]
             await out.close()
         conn.transcript = items + outputs
+
+    def _expand(self, conn: _Conn, new_input: Any) -> list[Any]:
+        """The transcript so far plus this turn's input: what the client would have sent over HTTP,
+        so it is held to the same ``max-body-bytes`` limit."""
+        items = conn.transcript + _as_items(new_input)
+        limit = self.state.runtime.config.max_body_bytes
+        size = len(_enc(items))
+        if size > limit:
+            raise PayloadTooLarge(f"the conversation on this websocket has grown to {size} bytes, past "
+                                  f"max-body-bytes ({limit}); start a new one (response.create without "
+                                  "previous_response_id)")
+        return items
 
     @staticmethod
     def _track(data: bytes, outputs: list[Any], conn: _Conn) -> None:
