@@ -108,3 +108,7 @@ def configure(level: str) -> None:
     access_log.stream = handler.stream
     root.setLevel(getattr(logging, level.upper(), logging.INFO))
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # watchfiles logs every change it sees at INFO. With the log file beside config.yaml, that line
+    # is itself a change in the watched directory: a loop of ten lines a second. Our watcher says
+    # what matters (config reloads, auth files) itself.
+    logging.getLogger("watchfiles").setLevel(logging.WARNING)
