@@ -224,6 +224,16 @@ async def test_connect_refused_is_a_client_error(client: FastClient) -> None:
         await client.request("POST", url + "/", data=b"{}", headers={})
 
 
+async def test_head_is_refused_instead_of_waiting_for_a_body_that_never_comes(client: FastClient) -> None:
+    async def handler(r, w):
+        await srv.read_request(r)
+
+    async with RawServer(handler) as srv:
+        with pytest.raises(FastClientError, match="HEAD"):
+            await asyncio.wait_for(client.request("HEAD", srv.url + "/", headers={}), 5)
+        assert srv.connections == 0
+
+
 async def test_header_with_line_break_is_refused_and_nothing_is_sent(client: FastClient) -> None:
     async def handler(r, w):
         await srv.read_request(r)

@@ -5,6 +5,7 @@ on every read. Upstream model calls need none of that, and on one core the gener
 largest single cost of a proxied request. This client does only what those calls need:
 
 - one request at a time per keep-alive connection, pooled per origin (no limit, like ``limit=0``);
+- any method but HEAD (upstream model calls never need it);
 - a request body sent with Content-Length in one write;
 - responses framed by Content-Length, chunked encoding or connection close (httptools, in C);
 - gzip/deflate bodies, an idle read timeout, and back-pressure (reading pauses while a slow
@@ -384,6 +385,8 @@ class FastClient:
 
     async def request(self, method: str, url: str, *, data: bytes | None = None,
                       headers: dict[str, str] | None = None) -> FastResponse:
+        if method == "HEAD":  # its answer has headers that describe a body that never comes
+            raise FastClientError("HEAD requests are not supported by the fast client; use aiohttp")
         key, head = self._target(url)
         parts = [method.encode("ascii"), head]
         has_accept = has_enc = False
