@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -138,8 +139,12 @@ class Pipeline:
             return NonStreamOutcome(200, body, ctype, served)
         first = await ex.first_events()
         self.state.book.success(route.cred.id, upstream_model)
-        relay = StreamRelay(self, ex, req, rt, route, upstream_model, served)
-        return StreamOutcome(first, relay, ex.close, served)
+
+        def broke(err: UpstreamError) -> None:
+            self._record_failure(rt, route, upstream_model, err)
+            log.warning("upstream stream broke (%s, %s): %s", route.cred.provider, upstream_model, err.message)
+
+        return StreamOutcome(first, StreamRelay(ex, req.dialect, served, broke), ex.close, served)
 
 
 class StreamRelay:
@@ -148,17 +153,14 @@ class StreamRelay:
     client's dialect and cools the credential down. One flat async iterator, because every layer
     of async generators costs CPU on every chunk."""
 
-    __slots__ = ("_done", "ex", "pipeline", "req", "route", "rt", "served", "upstream_model")
+    __slots__ = ("_done", "broke", "dialect", "ex", "served")
 
-    def __init__(self, pipeline: Pipeline, ex: Exchange, req: ClientRequest, rt: Runtime, route: Route,
-                 upstream_model: str, served: Served) -> None:
-        self.pipeline = pipeline
+    def __init__(self, ex: Exchange, dialect: Dialect, served: Served,
+                 broke: Callable[[UpstreamError], None]) -> None:
         self.ex = ex
-        self.req = req
-        self.rt = rt
-        self.route = route
-        self.upstream_model = upstream_model
+        self.dialect = dialect  # the client's: an error event is written in it
         self.served = served
+        self.broke = broke  # records the failure against the credential
         self._done = ex.ended  # the first read already held the whole stream
 
     def __aiter__(self) -> StreamRelay:
@@ -181,11 +183,9 @@ class StreamRelay:
             tail = ex.finish()
         except (TimeoutError, aiohttp.ClientError, ConnectionError, SSEOverflow) as exc:
             err = ex.stream_failure(exc)
-            self.pipeline._record_failure(self.rt, self.route, self.upstream_model, err)
-            log.warning("upstream stream broke (%s, %s): %s", self.route.cred.provider, self.upstream_model,
-                        err.message)
+            self.broke(err)
             self._done = True
-            return render_stream_error(self.req.dialect, err, ex.sequence_number())
+            return render_stream_error(self.dialect, err, ex.sequence_number())
         self._done = True
         if tail:
             return tail

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from aiohttp import web
@@ -217,17 +217,8 @@ def _wrap_internal(out: Outcome) -> Outcome:
                 out.append(b'data: {"response":' + ev.data + b"}\n\n")
         return b"".join(out)
 
-    rest = out.rest
-
-    async def gen():
-        try:
-            async for chunk in rest:
-                yield wrap(chunk)
-        finally:
-            await rest.aclose()
-
     out.first = wrap(out.first)
-    out.rest = gen()
+    out.rest = _mapped(out.rest, wrap)
     return out
 
 
@@ -237,17 +228,18 @@ def _to_completion(out: Outcome) -> Outcome:
         return out
     assert isinstance(out, StreamOutcome)
     conv = legacy.ChatToCompletionStream()
-    rest = out.rest
-
-    async def gen():
-        try:
-            async for chunk in rest:
-                b = conv(chunk)
-                if b:
-                    yield b
-        finally:
-            await rest.aclose()
-
     out.first = conv(out.first)
-    out.rest = gen()
+    out.rest = _mapped(out.rest, conv)
     return out
+
+
+async def _mapped(rest: Any, fn: Callable[[bytes], bytes]) -> AsyncIterator[bytes]:
+    """``rest`` with ``fn`` applied to each chunk, empty results dropped; closing it closes ``rest``
+    (which records the stream's usage and releases the upstream connection)."""
+    try:
+        async for chunk in rest:
+            b = fn(chunk)
+            if b:
+                yield b
+    finally:
+        await rest.aclose()
